@@ -434,14 +434,36 @@ func (j *judge) result(m measure) Result {
 	}
 }
 
-// formatValue writes v (in base units) in unit with three significant
-// digits: "1.23s", "412ms", "0.42%", "101/s". Counts are written exactly.
+// formatValue writes v (in base units) with three significant digits:
+// "1.23s", "412ms", "0.42%", "101/s". Durations take the unit that reads
+// best (a person compares 1.89ms with 1s more easily than 0.00189s with
+// it); rates and ratios keep the unit of the expression; counts are
+// written exactly.
 func formatValue(v float64, k kind, unit string) string {
-	unit, scale := unitOf(k, unit)
 	if k == count {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
+	if k == duration {
+		return formatSeconds(v)
+	}
+	unit, scale := unitOf(k, unit)
 	return significant(v/scale, 3) + unit
+}
+
+// formatSeconds writes a duration given in seconds in s, ms, µs or ns.
+func formatSeconds(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a == 0:
+		return "0s"
+	case a >= 1:
+		return significant(v, 3) + "s"
+	case a >= 1e-3:
+		return significant(v*1e3, 3) + "ms"
+	case a >= 1e-6:
+		return significant(v*1e6, 3) + "µs"
+	}
+	return significant(v*1e9, 3) + "ns"
 }
 
 // significant writes x rounded to n significant digits, trailing zeros
