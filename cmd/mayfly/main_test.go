@@ -37,7 +37,6 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-
 func serve(c interface {
 	Fatalf(string, ...any)
 	Defer(func())

@@ -52,9 +52,9 @@ func (v Verdict) String() string {
 type Progress int
 
 const (
-	NoProgress Progress = iota
-	ProgressBar         // a redrawn line, for terminals
-	ProgressLines       // plain periodic lines, for logs
+	NoProgress    Progress = iota
+	ProgressBar            // a redrawn line, for terminals
+	ProgressLines          // plain periodic lines, for logs
 )
 
 // Options configure a run. The zero value runs quietly and writes no files.
