@@ -371,6 +371,7 @@ type watcher struct {
 	scratch   *load.Metrics
 	lastPrint time.Time
 	held      float64 // the last breakpoint rate at which every SLO held
+	lateRun   int     // consecutive seconds with late requests
 	bp        *report.Breakpoint
 }
 
@@ -413,7 +414,15 @@ func (w *watcher) judge(s *load.Second, all *load.Metrics) {
 	for _, n := range s.Dropped {
 		dropped += n
 	}
-	saturated := dropped > 0 || (all.Requests > 0 && float64(all.Late)/float64(all.Requests) > GeneratorBoundLate)
+	// Saturation is a schedule that cannot be kept: an iteration dropped,
+	// or lateness two seconds running — not one straggler in a second.
+	late := all.Late >= 3 && float64(all.Late)/float64(all.Requests) > GeneratorBoundLate
+	if late {
+		w.lateRun++
+	} else {
+		w.lateRun = 0
+	}
+	saturated := dropped > 0 || w.lateRun >= 2
 	switch {
 	case len(failing) > 0:
 		w.bp = &report.Breakpoint{Rate: w.held, Reason: "SLO broke: " + failing[0].Objective.Expr + " (measured " + failing[0].Text + ")"}

@@ -125,6 +125,7 @@ slo:
 	if bp == nil {
 		t.Fatalf("no breakpoint found; verdict %v", o.Verdict)
 	}
+	t.Logf("breakpoint at %.0f/s: %s", bp.Rate, bp.Reason)
 	// Capacity is 200/s; the SLO breaks once the queue has grown, a little
 	// above it. Lower rates mean a slow machine, never a wrong engine.
 	if bp.Rate < 50 || bp.Rate > 400 {
