@@ -72,8 +72,8 @@ type Outcome struct {
 	Verdict Verdict
 }
 
-// GeneratorBoundLate is the share of late requests beyond which a run is
-// generator-bound: its schedule was not kept, so the latencies measured
+// GeneratorBoundLate is the share of late requests (and at least three)
+// beyond which a run is generator-bound: its schedule was not kept, so the latencies measured
 // describe Mayfly's machine as much as the server.
 const GeneratorBoundLate = 0.01
 
@@ -281,7 +281,8 @@ func generatorBound(r *report.Run) string {
 		dropped += s.Dropped
 	}
 	var why string
-	if total.Requests > 0 {
+	// Three late requests at least: one straggler in a short run is noise.
+	if total.Requests > 0 && total.Late >= 3 {
 		if share := float64(total.Late) / float64(total.Requests); share > GeneratorBoundLate {
 			why = fmt.Sprintf("%.1f%% of requests were sent late (lag p99 %v, max %v)",
 				share*100, roundDur(total.Lag.Quantile(99)), roundDur(total.Lag.Max()))
