@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"github.com/mayfly-perf/mayfly/suggest"
 	"sort"
 	"strings"
 
@@ -164,43 +165,8 @@ func collectDropped(s *Second, labels map[string]string, acc *sample) {
 
 // unknownMetric is the message for a name that is not in the table.
 func unknownMetric(name string) string {
-	if s := suggest(name, metricNames); s != "" {
+	if s := suggest.Closest(name, metricNames); s != "" {
 		return "unknown metric " + quote(name) + " (did you mean " + s + "?)"
 	}
 	return "unknown metric " + quote(name) + " (known: " + strings.Join(metricNames, ", ") + ")"
-}
-
-// suggest returns the candidate closest to word when it is close enough
-// to be a typo, else "".
-func suggest(word string, candidates []string) string {
-	best, bestD := "", 3 // at most 2 edits
-	w := strings.ToLower(word)
-	for _, c := range candidates {
-		if d := editDistance(w, c); d < bestD && d <= (len(c)+1)/2 {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

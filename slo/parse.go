@@ -2,6 +2,7 @@ package slo
 
 import (
 	"fmt"
+	"github.com/mayfly-perf/mayfly/suggest"
 	"math"
 	"sort"
 	"strconv"
@@ -260,7 +261,7 @@ func (p *parser) selector(m *metric) (map[string]string, error) {
 			return nil, errAt(name, "expected a label name, got %s", name.describe())
 		case !contains(m.labels, name.text):
 			msg := fmt.Sprintf("unknown label %s for %s", quote(name.text), m.name)
-			if s := suggest(name.text, m.labels); s != "" {
+			if s := suggest.Closest(name.text, m.labels); s != "" {
 				msg += " (did you mean " + s + "?)"
 			} else {
 				msg += " (known: " + strings.Join(m.labels, ", ") + ")"

@@ -31,7 +31,7 @@ var rooms = [][]string{
 	{"request"},
 	{"slo"},
 	{"load"},
-	{"hist"},
+	{"hist", "suggest"},
 	{"internal/target", "internal/ticketing", "internal/coaching", "internal/layers"},
 }
 
