@@ -323,3 +323,16 @@ func TestAbortStopsPromptly(t *testing.T) {
 		t.Fatalf("abort took %v", el)
 	}
 }
+
+// Think time does not hold a run past its schedule.
+func TestThinkTimeEndsWithTheSchedule(t *testing.T) {
+	srv := okServer(t)
+	start := time.Now()
+	run(t, &Attacker{}, Scenario{Name: "s", Executor: ConstantVUs{VUs: 3, Duration: 200 * time.Millisecond}, Iteration: func(ctx context.Context, it *Iteration) {
+		it.Do(ctx, &Request{URL: srv.URL})
+		it.Sleep(ctx, time.Minute)
+	}})
+	if el := time.Since(start); el > 10*time.Second {
+		t.Fatalf("a 200ms scenario with 1m think time ran %v", el)
+	}
+}

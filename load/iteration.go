@@ -32,15 +32,21 @@ type Iteration struct {
 }
 
 // Sleep pauses the iteration (think time). The next request is due when the
-// sleep ends, so think time never counts as latency.
+// sleep ends, so think time never counts as latency. It ends early when the
+// scenario's schedule ends: pausing then would only keep the run going.
 func (it *Iteration) Sleep(ctx context.Context, d time.Duration) {
 	if d <= 0 {
 		return
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
+	var ended <-chan struct{}
+	if it.vu != nil {
+		ended = it.vu.run.ended
+	}
 	select {
 	case <-ctx.Done():
+	case <-ended:
 	case <-t.C:
 	}
 	it.due = time.Now()

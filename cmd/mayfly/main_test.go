@@ -126,3 +126,18 @@ scenarios:
 		})
 	}
 }
+
+// TestExamplesAreValid keeps the shipped example plans (and the README,
+// which shows them) true.
+func TestExamplesAreValid(t *testing.T) {
+	plans, err := filepath.Glob("../../examples/*/*.yaml")
+	if err != nil || len(plans) == 0 {
+		t.Fatalf("no example plans: %v", err)
+	}
+	for _, p := range plans {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"validate", p}, func(string) string { return "" }, &stdout, &stderr); code != exitOK {
+			t.Errorf("%s: exit %d\n%s", p, code, stderr.String())
+		}
+	}
+}
