@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -162,5 +165,54 @@ slo:
 	}
 	if el < 2*time.Second || el > 10*time.Second {
 		t.Errorf("aborted after %v; want after the 2s grace, long before 30s", el)
+	}
+}
+
+// The same plan and seed send the same requests, whatever the scheduling;
+// another seed sends others.
+func TestSameSeedSameRequests(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen = append(seen, r.URL.RequestURI()+" "+string(body))
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	requests := func(seed uint64) []string {
+		mu.Lock()
+		seen = nil
+		mu.Unlock()
+		p := parse(t, srv, `
+target: TARGET
+feeders:
+  words: {values: [alpha, beta, gamma, delta], strategy: random}
+scenarios:
+  s:
+    executor: shared-iterations
+    vus: 4
+    iterations: 40
+    request:
+      method: POST
+      url: /items/{{randInt 1 1000000}}?id={{uuid}}
+      body: '{"w": {{feed "words" "value" | json}}, "p": {{pick 1 2 3}}}'
+`)
+		p.Seed = seed
+		if _, err := Run(context.Background(), p, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		out := slices.Clone(seen)
+		slices.Sort(out)
+		return out
+	}
+	a, b, c := requests(7), requests(7), requests(8)
+	if len(a) != 40 || !slices.Equal(a, b) {
+		t.Fatalf("seed 7 twice: %d and %d requests, equal %v", len(a), len(b), slices.Equal(a, b))
+	}
+	if slices.Equal(a, c) {
+		t.Fatal("seeds 7 and 8 sent the same requests")
 	}
 }
