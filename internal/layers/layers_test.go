@@ -16,12 +16,14 @@ const module = "github.com/mayfly-perf/mayfly"
 
 // rooms lists the packages from the top (imports the most) to the bottom
 // (imports nothing of this repository). Packages on one line may not
-// import each other. A prefix ending in "/" names every package below it;
-// the first room that matches a package is its room.
+// import each other. A name ending in "/" names every package below it;
+// any other name is one package.
 var rooms = [][]string{
 	{"cmd/"},
 	{"internal/runner"},
 	{"internal/env"},
+	{"internal/env/migrate", "internal/env/service", "internal/env/balancer"},
+	{"internal/env/postgres"},
 	{"internal/probe"},
 	{"internal/dashboard"},
 	{"report"},
@@ -38,7 +40,7 @@ var rooms = [][]string{
 func rank(pkg string) int {
 	for i, room := range rooms {
 		for _, p := range room {
-			if pkg == p || (strings.HasSuffix(p, "/") && strings.HasPrefix(pkg, p)) || strings.HasPrefix(pkg, p+"/") {
+			if pkg == p || (strings.HasSuffix(p, "/") && strings.HasPrefix(pkg, p)) {
 				return i
 			}
 		}
