@@ -10,6 +10,15 @@ if ! need go; then
   exit 1
 fi
 
+# The environment tests start real PostgreSQL clusters from the server
+# binaries (initdb, postgres); Debian's postgresql package has them.
+if ! need initdb && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "scripts/test.sh: installing PostgreSQL server binaries (apt-get install postgresql)" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi
+
 go vet ./...
 # -race on the engine, where goroutines meet; the rest plainly, for time.
 go test -count=1 -race ./load/... ./hist/... ./slo/... ./feed/... ./request/...
